@@ -116,7 +116,14 @@ def docs(session: nox.Session) -> None:
     session.install(*CONSTRAINTS, "-e", str(ROOT / "shared"), "mkdocs", "mkdocs-material")
     generated = ROOT / "docs" / "_generated"
     session.run("python", "-m", "papershelf", "--root", str(ROOT), "docs", "--out", str(generated))
-    session.run("mkdocs", "build", "--strict", "-f", str(ROOT / "docs" / "mkdocs.yml"))
+    session.run(
+        "mkdocs",
+        "build",
+        "--strict",
+        "-f",
+        str(ROOT / "docs" / "mkdocs.yml"),
+        env={"NO_MKDOCS_2_WARNING": "1"},
+    )
 
 
 @nox.session

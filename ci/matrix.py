@@ -1,6 +1,6 @@
 """Print the CI reproduction matrix: one entry per paper, from papers/*/pyproject.toml.
 
-    python ci/matrix.py   ->   {"include": [{"slug": "pointer_networks", "framework": "torch"}, ...]}
+    python ci/matrix.py   ->   {"include": [{"slug": "pointer_networks", "framework": "torch"}]}
 
 Standard library only, so the workflow can call it before anything is installed.
 """
