@@ -34,6 +34,10 @@ for _pip, _uv in (
     if os.environ.get(_pip) and not os.environ.get(_uv):
         os.environ[_uv] = os.environ[_pip]
 
+# Fresh virtualenvs have no bytecode; with writing switched off (some shells set this), every
+# process would recompile torch & co. from source, several seconds per test process.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
 
 def _papers() -> dict[str, dict]:
     papers = {}

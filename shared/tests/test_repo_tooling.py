@@ -35,6 +35,7 @@ def mini_repo(tmp_path: Path) -> Path:
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "index.md").write_text("# Home\n")
     (tmp_path / "docs" / "contributing.md").write_text("# Contributing\n")
+    (tmp_path / "docs" / "guide.md").write_text("# A guide\n")
     new_paper(tmp_path, "toy", "A Toy Paper", "numpy")
     return tmp_path
 
@@ -94,6 +95,7 @@ def test_docs_sources(mini_repo):
     assert (out / "papers/toy/fig.png").exists()
     assert "(papers/toy.md)" in (out / "index.md").read_text()
     assert "A Toy Paper" in (out / "results.md").read_text()
+    assert (out / "guide.md").read_text() == "# A guide\n" and (out / "contributing.md").exists()
 
 
 def test_scaffolded_paper_passes_lint_and_its_own_tests(mini_repo, repo_root):

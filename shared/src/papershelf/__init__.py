@@ -7,6 +7,7 @@
 - `load_claims`, `evaluate`, `render_table`, `ClaimsError`   (claims)
 - `compare`                              (interleaved side-by-side timing)
 - `papershelf.plotting`                  (Agg backend, house style, PNG writer; imported on use)
+- `papershelf.tinylm`                    (the small LM; extra `papershelf[lm]`; imported on use)
 """
 
 from papershelf.claims import Claim, ClaimsError, Verdict, evaluate, load_claims, render_table

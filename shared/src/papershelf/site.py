@@ -1,7 +1,7 @@
 """The documentation site's sources, generated into one folder for `mkdocs build --strict`.
 
     index.md          docs/index.md + the papers table
-    contributing.md   docs/contributing.md (the house standard)
+    <page>.md         every other page of docs/ (contributing.md, tinylm.md, ...)
     results.md        every paper's claims: paper | ours | bar | verdict
     papers/<slug>.md  the paper's README, its figures copied beside it
 
@@ -44,7 +44,9 @@ def build_sources(root: str | Path, out: str | Path) -> Path:
     (out / "index.md").write_text(
         (docs / "index.md").read_text() + "\n## Papers\n\n" + _relink_table(papers_table(root))
     )
-    shutil.copy2(docs / "contributing.md", out / "contributing.md")
+    for page in sorted(docs.glob("*.md")):
+        if page.name != "index.md":
+            shutil.copy2(page, out / page.name)
     results = ["# Results\n", "Every claim of every paper, checked on its committed results.\n"]
     for paper in discover(root):
         assets = out / "papers" / paper.slug
