@@ -37,6 +37,11 @@ def test_write_results_schema(tmp_path):
     assert "numpy" in data["environment"]["packages"]
     assert "git_commit" in data
     assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert (
+        path.stat().st_mode & 0o777 == 0o666 & ~umask
+    )  # readable like any file, not mkstemp's 0600
 
 
 def test_existing_file_is_not_overwritten_silently(tmp_path):

@@ -11,6 +11,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+from papershelf.results import default_file_mode
+
 STYLE = {
     "figure.dpi": 110,
     "savefig.dpi": 110,
@@ -45,6 +47,7 @@ def save_png(fig, path: str | Path) -> Path:
         with plt.rc_context(STYLE):
             fig.tight_layout()
             fig.savefig(tmp, format="png")
+        os.chmod(tmp, default_file_mode())
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)

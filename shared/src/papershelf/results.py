@@ -93,6 +93,13 @@ def to_jsonable(obj: Any) -> Any:
     raise TypeError(f"cannot write {type(obj).__name__} to a results file: {obj!r}")
 
 
+def default_file_mode(mode: int = 0o666) -> int:
+    """`mode` as `open()` would apply it under the process umask (mkstemp alone gives 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return mode & ~umask
+
+
 def write_json_atomic(path: str | Path, payload: Any, *, overwrite: bool = False) -> Path:
     """Write `payload` as JSON to `path` via a temp file in the same folder and `os.replace`.
 
@@ -112,6 +119,7 @@ def write_json_atomic(path: str | Path, payload: Any, *, overwrite: bool = False
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, default_file_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
