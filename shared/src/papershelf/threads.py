@@ -35,6 +35,9 @@ def thread_info() -> dict[str, int]:
         import torch
 
         info["torch"] = torch.get_num_threads()
-    for pool in threadpool_info():
-        info[f"{pool['internal_api']}"] = int(pool["num_threads"])
+    for pool in threadpool_info():  # numpy and scipy may each bundle their own OpenBLAS
+        key, i = pool["internal_api"], 2
+        while key in info:
+            key, i = f"{pool['internal_api']}_{i}", i + 1
+        info[key] = int(pool["num_threads"])
     return info
