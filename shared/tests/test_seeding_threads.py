@@ -1,3 +1,4 @@
+import os
 import random
 
 import numpy as np
@@ -35,6 +36,7 @@ def test_set_threads_pins_blas_and_is_recorded():
     assert set_threads(1) == 1
     info = thread_info()
     assert info and all(n == 1 for n in info.values())
+    assert os.environ["OPENBLAS_NUM_THREADS"] == os.environ["OMP_NUM_THREADS"] == "1"
 
 
 @pytest.mark.parametrize("bad", [0, -2, 1.0, True])

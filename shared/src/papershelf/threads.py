@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 
 from threadpoolctl import threadpool_limits
 
@@ -18,6 +19,10 @@ def set_threads(n: int) -> int:
     global _blas_limiter
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"threads must be a positive int, got {n!r}")
+    # threadpoolctl reaches only the BLAS/OpenMP libraries already loaded; the variables cover
+    # those loaded later (and worker processes).
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(n)
     if importlib.util.find_spec("torch") is not None:
         import torch
 
