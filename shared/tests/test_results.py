@@ -5,7 +5,7 @@ import os
 import numpy as np
 import pytest
 
-from papershelf import load_results, lookup, write_json_atomic, write_results
+from papershelf import atomic_write, load_results, lookup, write_json_atomic, write_results
 from papershelf.results import REQUIRED_KEYS, to_jsonable
 
 
@@ -81,3 +81,19 @@ def test_lookup_dotted_keys():
     assert lookup(m, "hull.ptr.accuracy.n10") == 0.7
     with pytest.raises(KeyError):
         lookup(m, "hull.ptr.accuracy.n20")
+
+
+def test_atomic_write_any_format(tmp_path):
+    path = atomic_write(tmp_path / "a.npz", lambda tmp: np.savez(tmp, x=np.arange(3)))
+    assert np.load(path)["x"].tolist() == [0, 1, 2]
+
+    def broken(tmp):
+        tmp.write_bytes(b"partial")
+        raise RuntimeError("writer failed")
+
+    with pytest.raises(RuntimeError, match="writer failed"):
+        atomic_write(path, broken, overwrite=True)
+    assert np.load(path)["x"].tolist() == [0, 1, 2]  # the old file is intact
+    assert os.listdir(tmp_path) == ["a.npz"]  # and no temp file is left
+    with pytest.raises(FileExistsError, match="overwrite"):
+        atomic_write(path, lambda tmp: None)

@@ -3,7 +3,7 @@
 - `seed_everything`, `jax_key`           (seeding)
 - `set_threads`, `thread_info`           (threads)
 - `main`, `run`, `RunContext`            (the reproduction runner and its CLI)
-- `write_results`, `load_results`        (the results file)
+- `write_results`, `load_results`        (the results file; `atomic_write` for any file)
 - `load_claims`, `evaluate`, `render_table`, `ClaimsError`   (claims)
 - `compare`                              (interleaved side-by-side timing)
 - `papershelf.plotting`                  (Agg backend, house style, PNG writer; imported on use)
@@ -11,7 +11,7 @@
 """
 
 from papershelf.claims import Claim, ClaimsError, Verdict, evaluate, load_claims, render_table
-from papershelf.results import load_results, lookup, write_json_atomic, write_results
+from papershelf.results import atomic_write, load_results, lookup, write_json_atomic, write_results
 from papershelf.runner import RunContext, main, run, run_bench
 from papershelf.seeding import jax_key, seed_everything
 from papershelf.threads import set_threads, thread_info
@@ -22,6 +22,7 @@ __all__ = [
     "ClaimsError",
     "RunContext",
     "Verdict",
+    "atomic_write",
     "compare",
     "evaluate",
     "jax_key",

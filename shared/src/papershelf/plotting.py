@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -11,7 +9,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from papershelf.results import default_file_mode
+from papershelf.results import atomic_write
 
 STYLE = {
     "figure.dpi": 110,
@@ -40,16 +38,14 @@ def save_png(fig, path: str | Path) -> Path:
     path = Path(path)
     if path.suffix.lower() != ".png":
         raise ValueError(f"path must end in .png, got {path}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png")
-    os.close(fd)
-    try:
+
+    def write(tmp: Path) -> None:
         with plt.rc_context(STYLE):
             fig.tight_layout()
             fig.savefig(tmp, format="png")
-        os.chmod(tmp, default_file_mode())
-        os.replace(tmp, path)
+
+    try:
+        atomic_write(path, write, overwrite=True)
     finally:
-        Path(tmp).unlink(missing_ok=True)
         plt.close(fig)
     return path

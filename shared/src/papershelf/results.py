@@ -22,7 +22,7 @@ import os
 import platform
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -100,11 +100,14 @@ def default_file_mode(mode: int = 0o666) -> int:
     return mode & ~umask
 
 
-def write_json_atomic(path: str | Path, payload: Any, *, overwrite: bool = False) -> Path:
-    """Write `payload` as JSON to `path` via a temp file in the same folder and `os.replace`.
+def atomic_write(
+    path: str | Path, write: Callable[[Path], None], *, overwrite: bool = False
+) -> Path:
+    """Write a file through `write(tmp)` into a temp file beside `path`, then rename it over.
 
-    A reader never sees a half-written file. An existing file is only replaced with
-    `overwrite=True`; otherwise `FileExistsError` names it.
+    A reader never sees a half-written file, a failed `write` leaves the old file and no temp
+    file behind, and an existing file is only replaced with `overwrite=True` (otherwise
+    `FileExistsError` names it). The file gets the usual umask-based mode, not mkstemp's 0600.
     """
     path = Path(path)
     if path.exists() and not overwrite:
@@ -112,19 +115,28 @@ def write_json_atomic(path: str | Path, payload: Any, *, overwrite: bool = False
             f"{path} exists; pass overwrite=True (CLI: --overwrite) to replace it"
         )
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(to_jsonable(payload), indent=2, sort_keys=False) + "\n"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w") as f:
+        write(Path(tmp))
+        os.chmod(tmp, default_file_mode())
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return path
+
+
+def write_json_atomic(path: str | Path, payload: Any, *, overwrite: bool = False) -> Path:
+    """Write `payload` as JSON to `path` atomically (see `atomic_write`)."""
+    text = json.dumps(to_jsonable(payload), indent=2, sort_keys=False) + "\n"
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "w") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, default_file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+
+    return atomic_write(path, write, overwrite=overwrite)
 
 
 def write_results(

@@ -9,14 +9,13 @@ write one instance as an `.npz` file with arrays Q, K1, K2, V1, V2 (and K3, V3 f
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from papershelf import atomic_write
 from tensor_attention.validation import check_attention_inputs
 
 
@@ -63,20 +62,10 @@ def save_instance(path: str | Path, instance: Instance, *, overwrite: bool = Fal
     path = Path(path)
     if path.suffix != ".npz":
         raise ValueError(f"path must end in .npz, got {path}")
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
     check_attention_inputs(instance.Q, instance.Ks, instance.Vs)
     arrays = {k: np.asarray(v, dtype=np.float64) for k, v in instance.arrays().items()}
     arrays["meta"] = np.array(json.dumps(instance.meta))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".npz")
-    os.close(fd)
-    try:
-        np.savez(tmp, **arrays)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return path
+    return atomic_write(path, lambda tmp: np.savez(tmp, **arrays), overwrite=overwrite)
 
 
 def load_instance(path: str | Path) -> Instance:
