@@ -1,29 +1,14 @@
-import papershelf
 from krylov_recycling.reproduce import PRESETS, experiment, run_study
+from papershelf.testing import run_preset, without_keys
 
-TIMING = ("seconds", "time_ratio", "scipy_over_ours_gmres_time")
-
-
-def without_timings(node):
-    """Metrics with every wall-clock entry removed (those differ between runs)."""
-    if isinstance(node, dict):
-        return {k: without_timings(v) for k, v in node.items() if not any(t in k for t in TIMING)}
-    return node
+TIMING = ("seconds", "time_ratio", "scipy_over_ours_gmres_time")  # wall clock differs per run
 
 
 def test_smoke_preset_end_to_end_and_deterministic(tmp_path):
-    path = papershelf.run(
-        paper="krylov_recycling",
-        presets=PRESETS,
-        experiment=experiment,
-        preset="smoke",
-        out_dir=tmp_path,
+    results = run_preset(
+        paper="krylov_recycling", presets=PRESETS, experiment=experiment, out_dir=tmp_path
     )
-    results = papershelf.load_results(path)
-    for key in ("paper", "preset", "seed", "config", "metrics", "duration_s", "environment"):
-        assert key in results
-    assert results["paper"] == "krylov_recycling" and results["preset"] == "smoke"
-    assert results["seed"] == 0 and results["config"]["m"] == 40 and results["config"]["k"] == 20
+    assert results["config"]["m"] == 40 and results["config"]["k"] == 20
     m = results["metrics"]
     assert m["checks"]["skr_converged_all"] == 1.0
     assert m["darcy_s34"]["skr"]["matvecs_mean"] < m["darcy_s34"]["gmres"]["matvecs_mean"]
@@ -41,6 +26,6 @@ def test_same_seed_same_metrics():
     config = PRESETS["smoke"]
     for study in config.studies[:2]:
         runs = [run_study(study, config, seed=3, progress=lambda it, **_: it) for _ in range(2)]
-        assert without_timings(runs[0]) == without_timings(runs[1])
+        assert without_keys(runs[0], TIMING) == without_keys(runs[1], TIMING)
     other = run_study(config.studies[0], config, seed=4, progress=lambda it, **_: it)
-    assert without_timings(other) != without_timings(runs[0])
+    assert without_keys(other, TIMING) != without_keys(runs[0], TIMING)

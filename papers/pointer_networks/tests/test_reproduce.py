@@ -1,12 +1,14 @@
 """The presets end to end: the smoke run's results file, and determinism."""
 
 import dataclasses
-import json
 
 import pytest
 
 import papershelf
+from papershelf.testing import run_preset, without_keys
 from pointer_networks.reproduce import PRESETS, Config, experiment
+
+TIMING = ("_s", "speedup")  # wall-clock entries (seconds, rates, ratios) differ per run
 
 TINY = dataclasses.replace(
     PRESETS["smoke"],
@@ -22,19 +24,9 @@ TINY = dataclasses.replace(
 
 
 def test_smoke_preset_end_to_end(tmp_path):
-    path = papershelf.run(
-        paper="pointer_networks",
-        presets=PRESETS,
-        experiment=experiment,
-        preset="smoke",
-        seed=0,
-        out_dir=tmp_path,
+    results = run_preset(
+        paper="pointer_networks", presets=PRESETS, experiment=experiment, out_dir=tmp_path
     )
-    assert path == tmp_path / "smoke.json"
-    results = papershelf.load_results(path)
-    for key in ("paper", "preset", "seed", "config", "metrics", "duration_s", "environment"):
-        assert key in results
-    assert results["paper"] == "pointer_networks" and results["preset"] == "smoke"
     assert results["config"]["threads"] == 1 and results["config"]["hull_steps"] == 100
     m = results["metrics"]
     curve = m["hull"]["ptr"]["loss_curve"]
@@ -58,25 +50,18 @@ def test_smoke_preset_end_to_end(tmp_path):
         )
 
 
-def _without_timings(metrics):
-    if isinstance(metrics, dict):
-        return {k: _without_timings(v) for k, v in metrics.items() if not k.endswith("_s")}
-    return metrics
-
-
 def test_same_seed_same_metrics(tmp_path):
     presets = {"smoke": TINY, "quick": TINY, "full": TINY}
     runs = []
     for name in ("a", "b"):
-        path = papershelf.run(
+        results = run_preset(
             paper="pointer_networks",
             presets=presets,
             experiment=experiment,
-            preset="smoke",
             seed=3,
             out_dir=tmp_path / name,
         )
-        runs.append(_without_timings(json.loads(path.read_text())["metrics"]))
+        runs.append(without_keys(results["metrics"], TIMING))
     assert runs[0] == runs[1]
     assert runs[0]["hull"]["seq2seq_attn"]["loss_curve"] != runs[0]["hull"]["ptr"]["loss_curve"]
 

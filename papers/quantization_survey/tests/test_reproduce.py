@@ -1,19 +1,10 @@
-import papershelf
+from papershelf.testing import run_preset
 from qsurvey.reproduce import PRESETS, experiment
 
 
 def test_smoke_preset_end_to_end_and_deterministic(tmp_path):
-    path = papershelf.run(
-        paper="quantization_survey",
-        presets=PRESETS,
-        experiment=experiment,
-        preset="smoke",
-        out_dir=tmp_path,
-    )
-    r = papershelf.load_results(path)
-    for key in ("paper", "preset", "seed", "config", "metrics", "duration_s", "environment"):
-        assert key in r
-    assert r["paper"] == "quantization_survey" and r["preset"] == "smoke" and r["seed"] == 0
+    kw = dict(paper="quantization_survey", presets=PRESETS, experiment=experiment)
+    r = run_preset(**kw, out_dir=tmp_path)
     assert r["config"]["threads"] == 1
     d = r["metrics"]["digits"]
     assert d["fp_acc"] > 90
@@ -21,11 +12,4 @@ def test_smoke_preset_end_to_end_and_deterministic(tmp_path):
     assert d["integer"]["lsb_agreement"] >= 0.999
     assert 3.9 <= d["bytes"]["fp32_over_int8"] <= 4.0
     assert (tmp_path / "quantization_survey.png").exists()
-    again = papershelf.run(
-        paper="quantization_survey",
-        presets=PRESETS,
-        experiment=experiment,
-        preset="smoke",
-        out_dir=tmp_path / "again",
-    )
-    assert papershelf.load_results(again)["metrics"] == r["metrics"]
+    assert run_preset(**kw, out_dir=tmp_path / "again")["metrics"] == r["metrics"]

@@ -1,42 +1,28 @@
-import json
-
 import pytest
 
 import papershelf
+from papershelf.testing import run_preset, without_keys
 from tensor_attention.reproduce import PRESETS, experiment
 
+# wall-clock-derived entries, which differ between runs
 TIMING_WORDS = ("_s", "slope", "speedup", "crossover", "peak", "float64_limit", "memory_stop")
 
 
-def _untimed(node, path=""):
-    """The metrics without wall-clock-derived leaves (which differ between runs)."""
-    if isinstance(node, dict):
-        return {
-            k: _untimed(v, f"{path}.{k}")
-            for k, v in node.items()
-            if not any(w in k for w in TIMING_WORDS)
-        }
-    return node
+def _untimed(node):
+    return without_keys(node, TIMING_WORDS)
 
 
 @pytest.fixture(scope="module")
 def smoke(tmp_path_factory):
     out = tmp_path_factory.mktemp("smoke")
-    path = papershelf.run(
-        paper="tensor_attention",
-        presets=PRESETS,
-        experiment=experiment,
-        preset="smoke",
-        out_dir=out,
+    results = run_preset(
+        paper="tensor_attention", presets=PRESETS, experiment=experiment, out_dir=out
     )
-    return out, papershelf.load_results(path)
+    return out, results
 
 
 def test_smoke_preset_end_to_end(smoke):
     out, results = smoke
-    for key in ("paper", "preset", "seed", "config", "metrics", "duration_s", "environment"):
-        assert key in results
-    assert results["paper"] == "tensor_attention" and results["preset"] == "smoke"
     assert results["config"]["threads"] == 1
     m = results["metrics"]
     assert m["scaling"]["max_abs_error"] <= PRESETS["smoke"].eps
@@ -50,14 +36,9 @@ def test_smoke_preset_end_to_end(smoke):
 
 def test_same_seed_same_metrics(smoke, tmp_path):
     _, first = smoke
-    again = papershelf.run(
-        paper="tensor_attention",
-        presets=PRESETS,
-        experiment=experiment,
-        preset="smoke",
-        out_dir=tmp_path,
+    second = run_preset(
+        paper="tensor_attention", presets=PRESETS, experiment=experiment, out_dir=tmp_path
     )
-    second = json.loads(again.read_text())
     assert _untimed(second["metrics"]) == _untimed(first["metrics"])
     assert _untimed(first["metrics"])["match3"]["n12_m101"]["standard"]["loss_curve"]
 

@@ -6,6 +6,7 @@
 - `write_results`, `load_results`        (the results file; `atomic_write` for any file)
 - `load_claims`, `evaluate`, `render_table`, `ClaimsError`   (claims)
 - `compare`                              (interleaved side-by-side timing)
+- `papershelf.testing`                   (`run_preset`, `without_keys` for smoke tests; on use)
 - `papershelf.plotting`                  (Agg backend, house style, PNG writer; imported on use)
 - `papershelf.tinylm`                    (the small LM; extra `papershelf[lm]`; imported on use)
 """
