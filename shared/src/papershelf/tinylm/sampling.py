@@ -222,36 +222,46 @@ def _decode_batch(
     device = uniforms.device
     ids = torch.tensor([[pad_id] * (L - len(p)) + p for p in prompts], device=device)
     mask = torch.tensor([[0] * (L - len(p)) + [1] * len(p) for p in prompts], device=device)
-    tokens: list[list[int]] = [[] for _ in range(B)]
-    raw_lp: list[list[float]] = [[] for _ in range(B)]
-    warped_lp: list[list[float]] = [[] for _ in range(B)]
-    finish: list[str | None] = [None] * B
+    # Book-keeping stays on tensors: a row is alive until `<eos>` or a stop string; the tokens it
+    # keeps are a prefix of the drawn ones, so a count per row is enough (no per-row Python work
+    # per step unless stop strings need the decoded text).
+    drawn, raw_steps, warped_steps = [], [], []
+    alive = torch.ones(B, dtype=torch.bool, device=device)
+    stopped = torch.zeros(B, dtype=torch.bool, device=device)
+    kept = torch.zeros(B, dtype=torch.long, device=device)
+    tokens: list[list[int]] = [[] for _ in range(B)]  # only filled when stop strings are given
     cut_at: list[int | None] = [None] * B  # text position of the first stop string
     eos = torch.tensor(sorted(eos_ids), dtype=torch.long, device=device)
     cache = None
     for t in range(max_new_tokens):
         logits, cache = step(ids, mask, cache)
         new, lp, slp = choose(logits, uniforms[:, t], temperature, top_k, top_p)
-        is_eos = torch.isin(new, eos).tolist()
-        rows = zip(new.tolist(), lp.tolist(), slp.tolist(), strict=True)
-        for b, (token, raw, warped) in enumerate(rows):
-            if finish[b] is not None:
-                continue
-            if is_eos[b]:
-                finish[b] = "stop"
-                continue
-            tokens[b].append(token)
-            raw_lp[b].append(raw)
-            warped_lp[b].append(warped)
-            if stop:
+        is_eos = torch.isin(new, eos)
+        stopped |= alive & is_eos
+        alive &= ~is_eos
+        kept += alive
+        drawn.append(new)
+        raw_steps.append(lp)
+        warped_steps.append(slp)
+        if stop:
+            new_ids = new.tolist()
+            for b in alive.nonzero()[:, 0].tolist():
+                tokens[b].append(new_ids[b])
                 text = decode(tokens[b])
                 hits = [k for k in (text.find(word) for word in stop) if k >= 0]
                 if hits:
-                    finish[b], cut_at[b] = "stop", min(hits)
-        if all(f is not None for f in finish):
+                    cut_at[b] = min(hits)
+                    alive[b], stopped[b] = False, True
+        if not bool(alive.any()):
             break
         ids = new[:, None]
         mask = torch.cat((mask, mask.new_ones(B, 1)), dim=1)
+    counts, finished = kept.tolist(), stopped.tolist()
+    drawn_ids = torch.stack(drawn, 1).tolist()
+    raw_lp = torch.stack(raw_steps, 1).float().cpu().numpy()
+    warped_lp = torch.stack(warped_steps, 1).float().cpu().numpy()
+    tokens = [row[:c] for row, c in zip(drawn_ids, counts, strict=True)]
+    finish = ["stop" if f else None for f in finished]
     samples = []
     for b in range(B):
         keep, text = len(tokens[b]), decode(tokens[b])
