@@ -1,0 +1,3 @@
+import os
+
+os.environ["PAPERSHELF_PROGRESS"] = "0"
