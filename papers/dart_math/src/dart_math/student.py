@@ -18,9 +18,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from dart_math.synth import ModelShape, by_level, greedy_correct, steps_for
+from dart_math.synth import ModelShape, by_level, fit, greedy_correct, steps_for
 from dart_math.tasks import SMALL_FACTOR, Query
-from papershelf.tinylm import CharTokenizer, TinyGPT, train_lm
+from papershelf.tinylm import CharTokenizer, TinyGPT
 from papershelf.tinylm.train import IGNORE, encode_examples
 
 
@@ -61,17 +61,8 @@ def pretrain_base(
     examples = base_equations(random.Random(seed), n_equations)
     model = shape.build(tok, seed)
     steps = steps_for(tokens, examples, batch_size)
-    history = train_lm(
-        model,
-        tok,
-        examples,
-        steps=steps,
-        batch_size=batch_size,
-        lr=lr,
-        warmup=max(1, steps // 20),
-        weight_decay=0.1,
-        seed=seed,
-        loss_mask="all",
+    history = fit(
+        model, tok, examples, steps=steps, batch_size=batch_size, lr=lr, seed=seed, loss_mask="all"
     )
     return model, history
 
@@ -90,19 +81,7 @@ def sft(
     5 % warmup, data order fixed by `seed`. The same arguments for every arm make the arms differ
     only in their data."""
     model = copy.deepcopy(base)
-    history = train_lm(
-        model,
-        tok,
-        list(data),
-        steps=steps,
-        batch_size=batch_size,
-        lr=lr,
-        warmup=max(1, steps // 20),
-        weight_decay=0.1,
-        seed=seed,
-        loss_mask="completion",
-    )
-    return model, history
+    return model, fit(model, tok, data, steps=steps, batch_size=batch_size, lr=lr, seed=seed)
 
 
 def response_loss(

@@ -56,6 +56,34 @@ def steps_for(tokens: int, examples: Sequence[tuple[str, str]], batch_size: int)
     return max(1, round(tokens / (batch_size * mean_len)))
 
 
+def fit(
+    model: TinyGPT,
+    tok: CharTokenizer,
+    examples: Sequence[tuple[str, str]],
+    *,
+    steps: int,
+    batch_size: int,
+    lr: float,
+    seed: int,
+    loss_mask: str = "completion",
+) -> dict:
+    """The one training recipe of this folder (base, synthesis agent and every student): AdamW
+    with weight decay 0.1, cosine LR with 5 % warmup, data order fixed by `seed`; trains `model`
+    in place and returns train_lm's history."""
+    return train_lm(
+        model,
+        tok,
+        list(examples),
+        steps=steps,
+        batch_size=batch_size,
+        lr=lr,
+        warmup=max(1, steps // 20),
+        weight_decay=0.1,
+        seed=seed,
+        loss_mask=loss_mask,
+    )
+
+
 def train_synthesizer(
     seed_set: Sequence[Query],
     tok: CharTokenizer,
@@ -74,18 +102,7 @@ def train_synthesizer(
         raise ValueError("seed_set holds no gold solutions")
     model = copy.deepcopy(base)
     steps = steps_for(tokens, examples, batch_size)
-    history = train_lm(
-        model,
-        tok,
-        examples,
-        steps=steps,
-        batch_size=batch_size,
-        lr=lr,
-        warmup=max(1, steps // 20),
-        weight_decay=0.1,
-        seed=seed,
-    )
-    return model, history
+    return model, fit(model, tok, examples, steps=steps, batch_size=batch_size, lr=lr, seed=seed)
 
 
 class LMSampler:
