@@ -11,6 +11,7 @@ simulated and the integer pipelines quantize the same folded weights:
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -96,19 +97,23 @@ def train(
     batch_size: int = 64,
     seed: int = 0,
     progress=None,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+    desc: str = "fp32 train",
 ) -> nn.Module:
-    """FP32 training with Adam and a cosine schedule; x (N, ...) float, y (N,) int64."""
+    """Training with Adam and a cosine schedule; x (N, ...) float, y (N,) int64. The loss is
+    `loss_fn(logits, x_batch, y_batch)`, cross-entropy by default (QAT passes its KD loss)."""
     g = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     steps = epochs * ((len(x) + batch_size - 1) // batch_size)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(steps, 1))
     model.train()
-    epochs_iter = progress(range(epochs), desc="fp32 train") if progress else range(epochs)
+    epochs_iter = progress(range(epochs), desc=desc) if progress else range(epochs)
     for _ in epochs_iter:
         perm = torch.randperm(len(x), generator=g)
         for i in range(0, len(x), batch_size):
             idx = perm[i : i + batch_size]
-            loss = F.cross_entropy(model(x[idx]), y[idx])
+            out = model(x[idx])
+            loss = F.cross_entropy(out, y[idx]) if loss_fn is None else loss_fn(out, x[idx], y[idx])
             opt.zero_grad()
             loss.backward()
             opt.step()

@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from qsurvey.models import train
 from qsurvey.quantizers import check_bits, qrange
 from qsurvey.simquant import quant_points, weighted_layers
 
@@ -183,27 +184,24 @@ def train_qat(
     progress=None,
 ) -> QATNet:
     """Fine-tune a QATNet from its FP weights with Adam (cosine schedule); KD given a teacher."""
-    g = torch.Generator().manual_seed(seed)
     with torch.no_grad():  # initialise the step sizes on one batch
         qnet(x[:256])
-    opt = torch.optim.Adam(qnet.parameters(), lr=lr)
-    steps = epochs * ((len(x) + batch_size - 1) // batch_size)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(steps, 1))
-    qnet.train()
-    it = progress(range(epochs), desc="qat") if progress else range(epochs)
-    for _ in it:
-        perm = torch.randperm(len(x), generator=g)
-        for i in range(0, len(x), batch_size):
-            idx = perm[i : i + batch_size]
-            out = qnet(x[idx])
-            if teacher is not None:
-                with torch.no_grad():
-                    t = teacher(x[idx])
-                loss = distillation_loss(out, t, y[idx])
-            else:
-                loss = F.cross_entropy(out, y[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-    return qnet.eval()
+
+    def kd(out: torch.Tensor, xb: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            t = teacher(xb)
+        return distillation_loss(out, t, yb)
+
+    loss_fn = kd if teacher is not None else None
+    return train(
+        qnet,
+        x,
+        y,
+        epochs=epochs,
+        lr=lr,
+        batch_size=batch_size,
+        seed=seed,
+        progress=progress,
+        loss_fn=loss_fn,
+        desc="qat",
+    )
