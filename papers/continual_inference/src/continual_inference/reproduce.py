@@ -232,6 +232,17 @@ class _Squeeze(nn.Module):
         return self.model(x)[..., -1]
 
 
+def _stepper(model, frames: list[torch.Tensor]):
+    """A timing callable: `model.forward_step` over `frames` (each [B, C, H, W]), no autograd."""
+
+    def run() -> None:
+        with torch.inference_mode():
+            for f in frames:
+                model.forward_step(f)
+
+    return run
+
+
 def _x3d_wall(config, padded, unpadded, co, stream) -> dict:
     """Interleaved median wall time per prediction at batch 1, one thread."""
     steps, clip = config.timing_steps, padded.clip
@@ -246,11 +257,6 @@ def _x3d_wall(config, padded, unpadded, co, stream) -> dict:
 
         return run
 
-    def step():
-        with torch.inference_mode():
-            for f in frames:
-                co.forward_step(f)
-
     with torch.inference_mode():
         co.clean_state()
         co.forward_steps(stream[:, :, :clip])
@@ -258,7 +264,7 @@ def _x3d_wall(config, padded, unpadded, co, stream) -> dict:
         {
             "offline_padded": offline(padded),
             "offline_unpadded": offline(unpadded),
-            "continual": step,
+            "continual": _stepper(co, frames),
         },
         repeats=config.timing_repeats,
         warmup=1,
@@ -288,16 +294,8 @@ def _x3d_peer(config, co, stream) -> dict:
     steps = config.timing_steps
     frames = [stream[:, :, t] for t in range(steps)]
 
-    def runner(m):
-        def run():
-            with torch.inference_mode():
-                for f in frames:
-                    m.forward_step(f)
-
-        return run
-
     res = papershelf.compare(
-        {"ours": runner(co), "peer": runner(peer)},
+        {"ours": _stepper(co, frames), "peer": _stepper(peer, frames)},
         repeats=config.timing_repeats,
         warmup=1,
         baseline="peer",
